@@ -1,0 +1,1 @@
+"""Identity: passwords, tokens, the caller principal and permission checks."""

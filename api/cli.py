@@ -1,0 +1,129 @@
+"""Command line: ``python -m api serve | migrate | seed | create-admin``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+
+from api.config import ConfigurationError, get_settings
+from api.logging_setup import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+async def _migrate() -> None:
+    from api.db import apply_migrations, close_db
+
+    try:
+        await apply_migrations()
+    finally:
+        await close_db()
+
+
+async def _seed(path: str | None) -> None:
+    from api.db import close_db, init_db
+    from api.seed import load_catalogue
+
+    await init_db()
+    try:
+        summary = await load_catalogue(path)
+        print(summary)
+    finally:
+        await close_db()
+
+
+async def _prepare_embedded() -> None:
+    """On the embedded default: apply migrations and load the demo catalogue on first start."""
+    from api.db import apply_migrations, close_db, init_db
+    from api.models.organisation import Jurisdiction
+    from api.seed import load_catalogue
+
+    await apply_migrations()
+    await close_db()
+    await init_db()
+    try:
+        if not await Jurisdiction.exists():
+            await load_catalogue(None)
+            logger.info("demo catalogue loaded")
+    finally:
+        await close_db()
+
+
+async def _create_admin(args: argparse.Namespace) -> int:
+    from api.db import close_db, init_db
+    from api.errors import ValidationFailed
+    from api.i18n import Language, translate
+    from api.identity.service import create_admin
+
+    password = args.password or os.environ.get("FXX_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    await init_db()
+    try:
+        user = await create_admin(
+            jurisdiction_code=args.jurisdiction, real_name=args.name, username=args.username, password=password
+        )
+    except ValidationFailed as error:
+        for problem in error.problems:
+            print(f"error: {problem.field}: {translate(problem.code, Language.EN)}", file=sys.stderr)
+        return 2
+    finally:
+        await close_db()
+    print(f"created admin {user.username} ({user.id})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite://"):
+        asyncio.run(_prepare_embedded())
+    uvicorn.run(
+        "api.asgi:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="fengxingxia", description="Fengxingxia API server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server (uvicorn)")
+    serve.add_argument("--host", help="address to bind (default FXX_HOST)")
+    serve.add_argument("--port", type=int, help="port to bind (default FXX_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="number of worker processes")
+
+    commands.add_parser("migrate", help="apply database migrations")
+
+    seed = commands.add_parser("seed", help="load a catalogue data file (default: the Dafeng demo)")
+    seed.add_argument("path", nargs="?", help="JSON data file")
+
+    admin = commands.add_parser("create-admin", help="create a back-office admin account")
+    admin.add_argument("--jurisdiction", required=True, help="jurisdiction code, e.g. dafeng")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--name", required=True, help="real name")
+    admin.add_argument("--password", help="password (default: FXX_ADMIN_PASSWORD or a prompt)")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ConfigurationError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    configure_logging(json_lines=settings.is_production)
+
+    if args.command == "serve":
+        _serve(args)
+    elif args.command == "migrate":
+        asyncio.run(_migrate())
+    elif args.command == "seed":
+        asyncio.run(_seed(args.path))
+    elif args.command == "create-admin":
+        raise SystemExit(asyncio.run(_create_admin(args)))

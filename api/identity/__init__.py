@@ -1,0 +1,1 @@
+"""Registration, approval, login and sessions; knows nothing of GraphQL."""

@@ -1,0 +1,1 @@
+"""Thin GraphQL entry points: parse arguments, call the domain, shape the result."""
