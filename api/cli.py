@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--workers", type=int, default=1, help="number of worker processes")
 
     commands.add_parser("migrate", help="apply database migrations")
+    export = commands.add_parser("export-schema", help="write the GraphQL SDL to a file")
+    export.add_argument("path", nargs="?", default="api/schema.graphql")
 
     seed = commands.add_parser("seed", help="load a catalogue data file (default: the Dafeng demo)")
     seed.add_argument("path", nargs="?", help="JSON data file")
@@ -123,6 +125,13 @@ def main(argv: list[str] | None = None) -> None:
         _serve(args)
     elif args.command == "migrate":
         asyncio.run(_migrate())
+    elif args.command == "export-schema":
+        from pathlib import Path
+
+        from api.schema.root import schema
+
+        Path(args.path).write_text(schema.as_str() + "\n", encoding="utf-8")
+        print(f"wrote {args.path}")
     elif args.command == "seed":
         asyncio.run(_seed(args.path))
     elif args.command == "create-admin":

@@ -5,4 +5,5 @@ MODEL_MODULES = [
     "api.models.identity",
     "api.models.catalogue",
     "api.models.audit",
+    "api.models.reports",
 ]

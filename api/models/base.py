@@ -10,3 +10,7 @@ class TimestampedModel(Model):
 
     class Meta:
         abstract = True
+
+# NOTE: Tortoise 1.1 copies a model's docstring into the table comment and its
+# SQLite schema editor splits statements at ";", so model docstrings must not
+# contain a semicolon.

@@ -56,7 +56,9 @@ class User(TimestampedModel):
 class CourierProfile(TimestampedModel):
     """Real-name details of a courier. The resident ID number is stored encrypted."""
 
-    user = fields.OneToOneField("models.User", related_name="courier", primary_key=True)
+    id = fields.IntField(primary_key=True)
+    # NOTE: a one-to-one primary key makes Tortoise 1.1's autodetector report a change on every run.
+    user = fields.OneToOneField("models.User", related_name="courier")
     company = fields.ForeignKeyField("models.Company", related_name="couriers")
     id_number_encrypted = fields.TextField()
     # HMAC-SHA256 of the normalised ID number, so uniqueness holds without decryption.

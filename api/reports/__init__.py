@@ -1,0 +1,1 @@
+"""Report domain: submission, routing, workflow and visibility; knows nothing of GraphQL."""
