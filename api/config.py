@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=900, ge=1)
     login_address_max_failures: int = Field(default=30, ge=1)
 
+    # --- domain settings below: one labelled block per domain ---
+
     @model_validator(mode="after")
     def _fill_embedded_defaults(self) -> "Settings":
         if not self.database_url:
