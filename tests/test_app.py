@@ -1,0 +1,58 @@
+"""HTTP surface: health checks, request ids, error masking and the settings guard."""
+
+import pytest
+
+from api.config import ConfigurationError, Settings
+
+
+async def test_health_and_readiness(client):
+    health = await client.http.get("/healthz")
+    ready = await client.http.get("/readyz")
+
+    assert health.json() == {"status": "ok"}
+    assert ready.json() == {"status": "ok", "database": "up"}
+
+
+async def test_request_id_is_honoured_and_returned(client):
+    supplied = await client.http.get("/healthz", headers={"x-request-id": "abc-123"})
+    generated = await client.http.get("/healthz")
+
+    assert supplied.headers["x-request-id"] == "abc-123"
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_unauthenticated_message_is_localised(client):
+    chinese = await client.execute("{ me { id } }")
+    english = await client.execute("{ me { id } }", language="en")
+
+    assert chinese.errors[0] == {**chinese.errors[0], "message": "请先登录。"}
+    assert english.errors[0]["message"] == "Please log in first."
+    assert english.error_code == "UNAUTHENTICATED"
+
+
+async def test_jwks_publishes_the_verification_key(client):
+    response = await client.http.get("/.well-known/jwks.json")
+
+    key = response.json()["keys"][0]
+    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["alg"] == "EdDSA"
+    assert "d" not in key
+
+
+def test_production_refuses_placeholder_secrets():
+    settings = Settings(environment="production", jwt_private_key="", data_encryption_key="x" * 44,
+                        data_hash_key="y" * 40, database_url="postgres://db/fxx")
+
+    with pytest.raises(ConfigurationError, match="FXX_JWT_PRIVATE_KEY"):
+        settings.check_secrets()
+
+
+def test_production_refuses_sqlite():
+    settings = Settings(environment="production", jwt_private_key="pem", data_encryption_key="x" * 44,
+                        data_hash_key="y" * 40)
+
+    with pytest.raises(ConfigurationError, match="FXX_DATABASE_URL"):
+        settings.check_secrets()
+
+
+def test_development_accepts_missing_secrets():
+    Settings(environment="development").check_secrets()
