@@ -56,3 +56,28 @@ def test_production_refuses_sqlite():
 
 def test_development_accepts_missing_secrets():
     Settings(environment="development").check_secrets()
+
+
+async def test_unexpected_errors_are_masked_and_logged(db, caplog):
+    import httpx
+    import strawberry
+
+    from api.app import create_app
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def broken(self) -> str:
+            raise RuntimeError("database password is hunter2")
+
+    app = create_app(schema=strawberry.Schema(query=Query), manage_database=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.post("/graphql", json={"query": "{ broken }"}, headers={"accept-language": "en"})
+
+    error = response.json()["errors"][0]
+    request_id = response.headers["x-request-id"]
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": request_id}
+    assert "hunter2" not in error["message"]
+    assert request_id in error["message"]
+    assert any(record.name == "api.unexpected" for record in caplog.records)
