@@ -12,7 +12,7 @@ from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -24,10 +24,20 @@ from api.auth.tokens import public_jwks
 from api.config import get_settings
 from api.db import close_db, init_db
 from api.errors import AppError, ErrorCode, ValidationFailed
+from api.events import runtime as realtime
+from api.events.websocket import subscription_endpoint
 from api.i18n import Language, parse_accept_language, translate
+from api.integrators.http import routes as integrator_routes
+from api.observability.http import HttpMetricsMiddleware
+from api.observability.metrics import mark_worker_stopped, metrics_endpoint
+from api.open311.http import routes as open311_routes
+from api.passes.http import pass_keys
 from api.request_context import current_request_id, set_request_id
 from api.schema.context import Context, bearer_token_from
 from api.schema.root import schema as default_schema
+from api.security.app import secure
+from api.security.ratelimit import build_rate_limiter
+from api.storage.http import routes as media_routes
 
 logger = logging.getLogger(__name__)
 unexpected_logger = logging.getLogger("api.unexpected")
@@ -84,8 +94,9 @@ def format_error(error: GraphQLError, language: Language) -> dict[str, Any]:
                 for p in original.problems
             ],
         }
-    elif original is None:
-        # Parse and validation errors of the document itself.
+    elif original is None or isinstance(original, GraphQLError) or not error.path:
+        # Errors of the document or of variable values (for example 10.5 for an Int).
+        # They occur before any resolver runs, so they carry no path and no internals.
         formatted["extensions"] = {"code": (error.extensions or {}).get("code", ErrorCode.BAD_USER_INPUT)}
     else:
         request_id = current_request_id()
@@ -149,19 +160,29 @@ def create_app(*, schema: Any = None, manage_database: bool = True) -> ASGIApp:
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await init_db()
+        await realtime.start(settings)
         logger.info("service started", extra={"environment": settings.environment.value})
         try:
             yield
         finally:
+            await realtime.stop()
             if manage_database:
                 await close_db()
+            mark_worker_stopped()
             logger.info("service stopped")
 
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
         Route("/.well-known/jwks.json", jwks),
+        Route("/.well-known/pass-keys.json", pass_keys),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", subscription_endpoint(schema or default_schema, settings)),
+        *media_routes(),
+        *integrator_routes(),
+        *open311_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    return RequestIdMiddleware(app)
+    app.state.rate_limiter = build_rate_limiter(settings)
+    return RequestIdMiddleware(HttpMetricsMiddleware(secure(app, settings), routes))

@@ -1,4 +1,4 @@
-"""Command line: ``python -m api serve | migrate | seed | create-admin``."""
+"""Command line: ``python -m api serve | migrate | seed | create-admin | export-points``."""
 
 from __future__ import annotations
 
@@ -75,6 +75,30 @@ async def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _export_points(args: argparse.Namespace) -> int:
+    from api.db import close_db, init_db
+    from api.errors import ValidationFailed
+    from api.i18n import Language, translate
+    from api.points.export import export_period
+
+    await init_db()
+    try:
+        if args.output:
+            # UTF-8 with a byte order mark, so spreadsheet programs read the Chinese names correctly.
+            with open(args.output, "w", encoding="utf-8-sig", newline="") as output:
+                rows = await export_period(args.jurisdiction, args.period, output)
+        else:
+            rows = await export_period(args.jurisdiction, args.period, sys.stdout)
+    except ValidationFailed as error:
+        for problem in error.problems:
+            print(f"error: {problem.field}: {translate(problem.code, Language.EN)}", file=sys.stderr)
+        return 2
+    finally:
+        await close_db()
+    print(f"exported {rows} couriers", file=sys.stderr)
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -113,6 +137,15 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("--name", required=True, help="real name")
     admin.add_argument("--password", help="password (default: FXX_ADMIN_PASSWORD or a prompt)")
 
+    points = commands.add_parser(
+        "export-points", help="write a period's awards and payouts per courier as CSV for the finance office"
+    )
+    points.add_argument("--jurisdiction", required=True, help="jurisdiction code, e.g. dafeng")
+    points.add_argument(
+        "--period", required=True, help="2026 for a year, 2026-H1 or 2026-H2 for a half-year, in Beijing time"
+    )
+    points.add_argument("--output", help="CSV file to write (default: standard output); it contains real names")
+
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -136,3 +169,5 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(_seed(args.path))
     elif args.command == "create-admin":
         raise SystemExit(asyncio.run(_create_admin(args)))
+    elif args.command == "export-points":
+        raise SystemExit(asyncio.run(_export_points(args)))

@@ -81,3 +81,23 @@ async def test_unexpected_errors_are_masked_and_logged(db, caplog):
     assert "hunter2" not in error["message"]
     assert request_id in error["message"]
     assert any(record.name == "api.unexpected" for record in caplog.records)
+
+
+async def test_two_root_fields_share_one_caller(client, catalogue):
+    from tests import factories
+
+    courier = await factories.active_courier(client)
+
+    result = await client.execute("{ first: me { id } second: me { id } }", token=courier.access_token)
+
+    assert result.data["first"]["id"] == courier.user_id
+    assert result.data["second"]["id"] == courier.user_id
+
+
+async def test_bad_variable_value_is_bad_user_input(client):
+    query = "query($first: Int!) { accounts(first: $first) { id } }"
+
+    result = await client.execute(query, {"first": 10.5})
+
+    assert result.error_code == "BAD_USER_INPUT"
+    assert "10.5" in result.errors[0]["message"]

@@ -6,4 +6,11 @@ MODEL_MODULES = [
     "api.models.catalogue",
     "api.models.audit",
     "api.models.reports",
+    "api.models.points",
+    "api.models.notifications",
+    "api.models.media",
+    "api.models.passes",
+    "api.models.events",
+    "api.models.webhooks",
+    "api.models.integrators",
 ]

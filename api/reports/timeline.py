@@ -1,14 +1,16 @@
 """Writing timeline entries: the one place every report change is recorded.
 
 Call ``record`` inside the same transaction as the change it describes, so the
-history (and anything derived from it, such as published events) never
-disagrees with the report.
+history never disagrees with the report. Each entry also appends an event to
+the outbox in that transaction, so an event exists exactly when its change
+committed; ``api.events.publisher`` publishes it after the commit.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from api.events import outbox, runtime
 from api.models.reports import Report, ReportStatus, TimelineEntry, TimelineKind
 
 
@@ -35,4 +37,6 @@ async def record(
         to_status=to_status,
         detail=detail or {},
     )
+    event = await outbox.append(report, entry)
+    runtime.announce(event.id)
     return entry

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +25,19 @@ class Context:
     _principal: Principal | None = None
     _principal_error: AppError | None = None
     _authenticated: bool = False
+    _principal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     response: Any = None
 
     async def principal(self) -> Principal | None:
         """The caller, or None without a token; a bad token raises UNAUTHENTICATED."""
+        # Root fields resolve concurrently, so the first caller authenticates and the rest wait.
+        async with self._principal_lock:
+            await self._authenticate_once()
+        if self._principal_error is not None:
+            raise self._principal_error
+        return self._principal
+
+    async def _authenticate_once(self) -> None:
         if not self._authenticated:
             self._authenticated = True
             if self.bearer_token:
@@ -35,9 +45,6 @@ class Context:
                     self._principal = await authenticate(self.bearer_token)
                 except AppError as error:
                     self._principal_error = error
-        if self._principal_error is not None:
-            raise self._principal_error
-        return self._principal
 
     def t(self, key: str, **params: object) -> str:
         return translate(key, self.language, **params)

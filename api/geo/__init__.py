@@ -1,0 +1,1 @@
+"""Geography: coordinate systems and locating a point in a community, without the database."""

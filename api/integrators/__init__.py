@@ -1,0 +1,1 @@
+"""Integrator clients: scoped credentials for third-party systems, and their access tokens."""

@@ -1,0 +1,84 @@
+"""Short-lived access JWTs for integrator clients (OAuth 2.0 client credentials).
+
+They are signed with the same key as user tokens but carry ``kind: client``
+and no user claims, so a client token never passes as a user token, nor the
+other way round.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import jwt
+
+from api.auth.tokens import ALGORITHM, signing_key
+from api.config import get_settings
+from api.errors import Unauthenticated
+
+CLIENT_KIND = "client"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti", "kind", "cid", "jur", "ver", "scope"]
+
+
+@dataclass(frozen=True)
+class ClientClaims:
+    client_id: str
+    jurisdiction_id: int
+    secret_version: int
+    scopes: tuple[str, ...]
+
+
+def issue_client_token(
+    *, client_id: str, jurisdiction_id: int, secret_version: int, scopes: list[str], now: datetime | None = None
+) -> tuple[str, int]:
+    """Return a signed access token and its lifetime in seconds."""
+    settings = get_settings()
+    key = signing_key(settings)
+    now = now or datetime.now(timezone.utc)
+    lifetime = timedelta(minutes=settings.integrator_token_minutes)
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": f"client:{client_id}",
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "kind": CLIENT_KIND,
+        "cid": client_id,
+        "jur": jurisdiction_id,
+        "ver": secret_version,
+        "scope": " ".join(scopes),
+    }
+    token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.key_id})
+    return token, int(lifetime.total_seconds())
+
+
+def decode_client_token(token: str) -> ClientClaims:
+    """Verify signature, pinned algorithm, key id, issuer, audience, expiry and the client kind."""
+    settings = get_settings()
+    key = signing_key(settings)
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("alg") != ALGORITHM or header.get("kid") != key.key_id:
+            raise Unauthenticated("TOKEN_INVALID")
+        claims = jwt.decode(
+            token,
+            key.public_key,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+        )
+        if claims["kind"] != CLIENT_KIND:
+            raise Unauthenticated("TOKEN_INVALID")
+        return ClientClaims(
+            client_id=str(claims["cid"]),
+            jurisdiction_id=int(claims["jur"]),
+            secret_version=int(claims["ver"]),
+            scopes=tuple(str(claims["scope"]).split()),
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthenticated("TOKEN_EXPIRED") from error
+    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as error:
+        raise Unauthenticated("TOKEN_INVALID") from error

@@ -1,0 +1,1 @@
+"""Media domain: upload slots, verification, processing, attachment and read access."""

@@ -1,0 +1,1 @@
+"""Metrics for operators: Prometheus counters, histograms and gauges, and the /metrics endpoint."""

@@ -1,0 +1,1 @@
+"""Defences of the public API: query limits, rate limits, request checks, permissions."""

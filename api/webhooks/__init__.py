@@ -1,0 +1,1 @@
+"""Webhooks: signed HTTPS pushes of report events to department and integrator systems."""
