@@ -85,15 +85,18 @@ def issue_access_token(
     return token, expires_at
 
 
-def decode_access_token(token: str) -> AccessClaims:
-    """Verify signature, algorithm, key id, issuer, audience and expiry."""
+def verify_signed_claims(token: str) -> dict:
+    """Verify signature, pinned algorithm, key id, issuer, audience, expiry and required claims.
+
+    Raises UNAUTHENTICATED with reason TOKEN_EXPIRED or TOKEN_INVALID.
+    """
     settings = get_settings()
     key = signing_key(settings)
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM or header.get("kid") != key.key_id:
             raise Unauthenticated("TOKEN_INVALID")
-        claims = jwt.decode(
+        return jwt.decode(
             token,
             key.public_key,
             algorithms=[ALGORITHM],
@@ -101,6 +104,18 @@ def decode_access_token(token: str) -> AccessClaims:
             issuer=settings.jwt_issuer,
             options={"require": REQUIRED_CLAIMS},
         )
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthenticated("TOKEN_EXPIRED") from error
+    except jwt.InvalidTokenError as error:
+        raise Unauthenticated("TOKEN_INVALID") from error
+
+
+def decode_access_token(token: str) -> AccessClaims:
+    """Verify a user's access token; integrator client tokens are rejected here."""
+    claims = verify_signed_claims(token)
+    if "kind" in claims:
+        raise Unauthenticated("TOKEN_INVALID")
+    try:
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             role=str(claims["role"]),
@@ -110,9 +125,7 @@ def decode_access_token(token: str) -> AccessClaims:
             department_id=claims.get("dept"),
             token_id=str(claims["jti"]),
         )
-    except jwt.ExpiredSignatureError as error:
-        raise Unauthenticated("TOKEN_EXPIRED") from error
-    except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError) as error:
         raise Unauthenticated("TOKEN_INVALID") from error
 
 
