@@ -34,13 +34,13 @@ from api.open311.http import routes as open311_routes
 from api.passes.http import pass_keys
 from api.request_context import current_request_id, set_request_id
 from api.schema.context import Context, bearer_token_from
+from api.schema.root import is_expected_error
 from api.schema.root import schema as default_schema
 from api.security.app import secure
 from api.security.ratelimit import build_rate_limiter
 from api.storage.http import routes as media_routes
 
 logger = logging.getLogger(__name__)
-unexpected_logger = logging.getLogger("api.unexpected")
 
 
 class RequestIdMiddleware:
@@ -94,13 +94,13 @@ def format_error(error: GraphQLError, language: Language) -> dict[str, Any]:
                 for p in original.problems
             ],
         }
-    elif original is None or isinstance(original, GraphQLError) or not error.path:
+    elif is_expected_error(error):
         # Errors of the document or of variable values (for example 10.5 for an Int).
         # They occur before any resolver runs, so they carry no path and no internals.
         formatted["extensions"] = {"code": (error.extensions or {}).get("code", ErrorCode.BAD_USER_INPUT)}
     else:
+        # AppSchema.process_errors has logged it with its traceback and the request id.
         request_id = current_request_id()
-        unexpected_logger.error("unexpected error", exc_info=original, extra={"path": str(error.path)})
         formatted["message"] = translate(ErrorCode.INTERNAL, language, request_id=request_id)
         formatted["extensions"] = {"code": ErrorCode.INTERNAL, "requestId": request_id}
     return formatted
@@ -110,6 +110,8 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         language = parse_accept_language(request.headers.get("accept-language"))
         client = request.client.host if request.client else "unknown"
+        if response is not None and hasattr(request, "state"):
+            request.state.sub_response = response
         return Context(
             request=request,
             language=language,
@@ -124,9 +126,23 @@ class GraphQLApp(GraphQL):
         data: GraphQLHTTPResponse = {"data": result.data}
         if result.errors:
             data["errors"] = [format_error(error, language) for error in result.errors]
+            self._set_retry_after(request, data["errors"])
         if result.extensions:
             data["extensions"] = result.extensions
         return data
+
+    @staticmethod
+    def _set_retry_after(request: Any, errors: list[dict[str, Any]]) -> None:
+        """Mirror the longest retryAfter of RATE_LIMITED errors in the standard Retry-After header."""
+        waits = [
+            int(error["extensions"]["retryAfter"])
+            for error in errors
+            if error.get("extensions", {}).get("code") == ErrorCode.RATE_LIMITED
+            and error["extensions"].get("retryAfter") is not None
+        ]
+        sub_response = getattr(getattr(request, "state", None), "sub_response", None)
+        if waits and sub_response is not None and "retry-after" not in sub_response.headers:
+            sub_response.headers["Retry-After"] = str(max(waits))
 
 
 async def healthz(_: Request) -> JSONResponse:

@@ -102,13 +102,19 @@ async def _export_points(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    # The options become settings, so the default public URL and worker processes agree with them.
+    if args.host:
+        os.environ["FXX_HOST"] = args.host
+    if args.port:
+        os.environ["FXX_PORT"] = str(args.port)
+    get_settings.cache_clear()
     settings = get_settings()
     if settings.database_url.startswith("sqlite://"):
         asyncio.run(_prepare_embedded())
     uvicorn.run(
         "api.asgi:app",
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=settings.host,
+        port=settings.port,
         workers=args.workers,
         proxy_headers=True,
         log_config=None,

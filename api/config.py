@@ -62,7 +62,9 @@ class Settings(BaseSettings):
 
     media_backend: MediaBackend = MediaBackend.LOCAL
     media_dir: Path | None = None
-    public_base_url: str = "http://127.0.0.1:8000"
+    # External URL of this server, used in upload and signed media URLs. Empty means
+    # http://FXX_HOST:FXX_PORT, which suits only a client on the same machine.
+    public_base_url: str = ""
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
     s3_bucket: str = "fengxingxia-media"
@@ -179,6 +181,9 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite://{self.var_dir / 'fengxingxia.sqlite3'}"
         if self.media_dir is None:
             self.media_dir = self.var_dir / "media"
+        if not self.public_base_url:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            self.public_base_url = f"http://{host}:{self.port}"
         return self
 
     @property

@@ -45,6 +45,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "TOKEN_EXPIRED": ("登录已过期，请重新登录。", "Your session has expired; please log in again."),
     "TOKEN_INVALID": ("登录凭证无效，请重新登录。", "The access token is invalid; please log in again."),
     "TOKEN_REVOKED": ("登录凭证已失效，请重新登录。", "The access token was revoked; please log in again."),
+    "CLIENT_TOKEN_NOT_ACCEPTED": (
+        "集成方令牌只能用于 Open311 接口（/open311/v2/），不能访问 GraphQL 接口。",
+        "Integrator client tokens work only with the Open311 endpoints (/open311/v2/), not with GraphQL.",
+    ),
     "FORBIDDEN": ("您没有执行此操作的权限。", "You are not allowed to do this."),
     "NOT_FOUND": ("未找到该记录。", "Not found."),
     "BAD_USER_INPUT": ("输入有误，请检查后重试。", "The input is invalid; check it and try again."),
@@ -91,8 +95,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "REFRESH_TOKEN_INVALID": ("刷新凭证无效或已过期，请重新登录。", "The refresh token is invalid or expired; log in again."),
     "REFRESH_TOKEN_REUSED": (
-        "刷新凭证已被使用过，为安全起见已退出该登录，请重新登录。",
-        "The refresh token was already used; for safety that login was ended. Log in again.",
+        "刷新凭证已被使用过，为安全起见已退出该账号的所有登录，请重新登录。",
+        "The refresh token was already used; for safety every session of this account was ended. Log in again.",
     ),
     "STATUS_TRANSITION_INVALID": (
         "当前状态下不能执行此操作。",

@@ -103,6 +103,7 @@ class HistoryWriter:
         self.codes = list(CATEGORY_MIX)
         self.weights = [CATEGORY_MIX[code] for code in self.codes]
         self.classifiable = [c for c in self.codes if c not in ("other", "medical-emergency", "person-in-danger")]
+        self.classifiable_weights = [CATEGORY_MIX[code] for code in self.classifiable]
         self.last_open: dict[int, uuid.UUID] = {}
         # (courier id, time, signed amount) of every award and revocation, for the payout pass.
         self.point_events: list[tuple[uuid.UUID, datetime, int]] = []
@@ -143,7 +144,7 @@ class HistoryWriter:
                 return
             at += _minutes(rng, 90)
             if category["is_other"]:
-                category = catalogue.categories[rng.choice(self.classifiable)]
+                category = catalogue.categories[rng.choices(self.classifiable, self.classifiable_weights)[0]]
                 self._entry(at, report_id, "CLASSIFIED", actor=catalogue.admin_id, from_status="TRIAGE",
                             to_status="TRIAGE", detail={"category": category["code"]})
 
@@ -197,7 +198,7 @@ class HistoryWriter:
             stamps["status"] = status
             return
 
-        if advance(_minutes(rng, quick)):
+        if outcome != "DISPATCHED" and advance(_minutes(rng, quick)):
             self._entry(at, report_id, "ACCEPTED", actor=staff, department=department, from_status=status,
                         to_status="ACCEPTED")
             status, stamps["accepted_at"] = "ACCEPTED", at
@@ -244,24 +245,24 @@ class HistoryWriter:
 
 def payouts(point_events: list[tuple[uuid.UUID, datetime, int]], boundaries: list[datetime], now: datetime,
             minimum: int, jurisdiction_id: int, admin_id: uuid.UUID) -> list[tuple]:
-    """PAYOUT entries: at each quarter's end every courier is paid the balance earned before it, if large enough."""
+    """PAYOUT entries: five days after each quarter's end every courier is paid what they earned before it.
+
+    A revocation lands at most three days after its award, so counting every
+    revocation up to the payment keeps each balance at zero or above.
+    """
     by_courier: dict[uuid.UUID, list[tuple[datetime, int]]] = {}
     for courier_id, at, amount in point_events:
         by_courier.setdefault(courier_id, []).append((at, amount))
     rows = []
     for courier_id, events in by_courier.items():
-        events.sort()
         paid = 0
-        position = 0
-        earned = 0
         for boundary in boundaries:
-            while position < len(events) and events[position][0] < boundary:
-                earned += events[position][1]
-                position += 1
-            balance = earned - paid
             paid_at = boundary + timedelta(days=5)
-            if balance >= minimum and paid_at < now and all(at < paid_at for at, _ in events[position:position + 1]
-                                                            if _ < 0):
+            if paid_at >= now:
+                break
+            earned = sum(amount for at, amount in events if (at < boundary if amount > 0 else at < paid_at))
+            balance = earned - paid
+            if balance >= minimum:
                 paid += balance
                 reference = f"PAY-{paid_at:%Y%m}-{courier_id.hex[:12]}"
                 rows.append((paid_at, jurisdiction_id, courier_id, "PAYOUT", -balance, None, admin_id, "季度积分兑付",

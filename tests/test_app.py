@@ -70,7 +70,9 @@ async def test_unexpected_errors_are_masked_and_logged(db, caplog):
         def broken(self) -> str:
             raise RuntimeError("database password is hunter2")
 
-    app = create_app(schema=strawberry.Schema(query=Query), manage_database=False)
+    from api.schema.root import AppSchema
+
+    app = create_app(schema=AppSchema(query=Query), manage_database=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         response = await http.post("/graphql", json={"query": "{ broken }"}, headers={"accept-language": "en"})

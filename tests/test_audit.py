@@ -66,8 +66,25 @@ async def test_admin_mutation_without_own_entry_recorded(client, catalogue):
 
     node = page["edges"][0]["node"]
     assert node["targetType"] == "mutation"
-    assert node["detail"] == {"operation": "EndAll"}
+    assert node["detail"] == {"operation": "EndAll", "arguments": {}}
     assert node["actorId"] == admin.user_id
+
+
+async def test_generic_entry_names_the_report(client, catalogue):
+    from tests import report_factories as rf
+
+    admin = await factories.admin(client)
+    courier = await factories.active_courier(client)
+    report = await rf.submitted(client, courier.access_token, category="other", otherText="路边有废弃车辆")
+
+    await client.execute(
+        "mutation($id: ID!) { reportClassify(id: $id, categoryCode: \"garbage\", comment: \"归类\") { errors { code } } }",
+        {"id": report["id"]}, token=admin.access_token,
+    )
+    entries = await AuditEntry.filter(action="mutation.reportClassify")
+
+    assert [(e.target_type, e.target_id) for e in entries] == [("report", report["id"])]
+    assert entries[0].detail["arguments"] == {"id": report["id"], "categoryCode": "garbage"}
 
 
 async def test_service_entry_not_duplicated(client, catalogue):

@@ -187,10 +187,11 @@ async def test_client_token_is_not_a_user_token(client, catalogue):
     created = await create_client(client, admin)
     token = (await request_token(client, body_credentials(created))).json()["access_token"]
 
-    result = await client.execute("{ me { id } }", token=token)
+    result = await client.execute("{ me { id } }", token=token, language="en")
 
-    assert result.error_code == "UNAUTHENTICATED"
-    assert result.error_reason == "TOKEN_INVALID"
+    assert result.error_code == "FORBIDDEN"
+    assert result.error_reason == "CLIENT_TOKEN_NOT_ACCEPTED"
+    assert "Open311" in result.errors[0]["message"]
     with pytest.raises(AppError):
         await service.principal_from_token(admin.access_token)
 

@@ -217,9 +217,14 @@ async def test_revoke_after_payout_leaves_debt(client, catalogue):
     )
     payout = await client.execute(PAYOUT, _payout(courier, 1, "BANK-2"), token=admin.access_token)
 
+    credit = await client.execute(
+        ADJUST, {"input": {"courierId": courier.user_id, "amount": 5, "reason": "补发"}}, token=admin.access_token
+    )
+
     account = await client.execute(ACCOUNT, token=courier.access_token)
-    assert account.data["pointsAccount"]["balance"] == -10
+    assert account.data["pointsAccount"]["balance"] == -5
     assert [e["code"] for e in payout.data["payoutCreate"]["errors"]] == ["BALANCE_INSUFFICIENT"]
+    assert credit.data["pointsAdjustmentCreate"]["errors"] == []
 
 
 async def test_adjustment_up_and_down(client, catalogue):

@@ -268,6 +268,19 @@ async def test_non_finite_coordinates_rejected(client, catalogue, literal):
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+async def test_null_island_rejected(client, catalogue):
+    courier = await factories.active_courier(client)
+    values = submit_input()
+    values["location"].update({"latitude": 0.0, "longitude": 0.0})
+    before = await table_counts()
+
+    result = await client.execute(SUBMIT, {"input": values}, token=courier.access_token)
+
+    errors = result.data["reportSubmit"]["errors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("location", "LOCATION_NO_FIX")]
+    assert await table_counts() == before
+
+
 async def test_unknown_coordinate_system_rejected(client, catalogue):
     courier = await factories.active_courier(client)
     values = submit_input()

@@ -55,6 +55,7 @@ async def test_repeated_failures_are_rate_limited(client, catalogue):
 
     assert blocked.error_code == "RATE_LIMITED"
     assert blocked.errors[0]["extensions"]["retryAfter"] > 0
+    assert int(blocked.headers["retry-after"]) == blocked.errors[0]["extensions"]["retryAfter"]
     assert "Too many attempts" in blocked.errors[0]["message"]
 
 
@@ -72,13 +73,18 @@ async def test_refresh_rotates_and_reuse_revokes_family(client, catalogue):
 
     first = await client.execute(REFRESH, {"token": courier.refresh_token})
     new_refresh = first.data["tokenRefresh"]["tokens"]["refreshToken"]
+    other_device = await factories.login(client, courier.login)
     reused = await client.execute(REFRESH, {"token": courier.refresh_token})
     after_reuse = await client.execute(REFRESH, {"token": new_refresh})
+    old_access = await client.execute(ME, token=courier.access_token)
+    other_access = await client.execute(ME, token=other_device.access_token)
 
     assert new_refresh != courier.refresh_token
     assert [e["code"] for e in reused.data["tokenRefresh"]["errors"]] == ["REFRESH_TOKEN_REUSED"]
     assert [e["code"] for e in after_reuse.data["tokenRefresh"]["errors"]] == ["REFRESH_TOKEN_INVALID"]
     assert await RefreshToken.filter(revoked_at=None).count() == 0
+    assert old_access.error_reason == "TOKEN_REVOKED"
+    assert other_access.error_reason == "TOKEN_REVOKED"
 
 
 async def test_refresh_with_unknown_token(client, catalogue):

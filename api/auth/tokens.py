@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from api.config import Settings, get_settings
-from api.errors import Unauthenticated
+from api.errors import AppError, ErrorCode, Unauthenticated
 
 ALGORITHM = "EdDSA"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "exp", "iat", "jti"]
@@ -114,7 +114,8 @@ def decode_access_token(token: str) -> AccessClaims:
     """Verify a user's access token; integrator client tokens are rejected here."""
     claims = verify_signed_claims(token)
     if "kind" in claims:
-        raise Unauthenticated("TOKEN_INVALID")
+        # An integrator's client-credentials token: valid, but not for the user API.
+        raise AppError(ErrorCode.FORBIDDEN, "CLIENT_TOKEN_NOT_ACCEPTED")
     try:
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),

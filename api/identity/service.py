@@ -328,7 +328,7 @@ async def _open_session(user: User, *, family_id: uuid.UUID) -> Session:
 
 
 async def refresh_session(refresh_token: str) -> Session:
-    """Rotate a refresh token; presenting one that was already rotated revokes its whole family."""
+    """Rotate a refresh token; presenting one that was already rotated ends every session of the account."""
     token_hash = hash_refresh_token(refresh_token)
     reused = False
     async with in_transaction():
@@ -336,7 +336,13 @@ async def refresh_session(refresh_token: str) -> Session:
         if stored is None or stored.revoked_at is not None or stored.expires_at <= _now():
             raise ValidationFailed.single("refreshToken", "REFRESH_TOKEN_INVALID")
         if stored.used_at is not None:
-            await RefreshToken.filter(family_id=stored.family_id, revoked_at=None).update(revoked_at=_now())
+            # A rotated token came back, so one copy is in someone else's hands. Every session of
+            # the account ends, access tokens included, because they do not name their family.
+            await RefreshToken.filter(user_id=stored.user_id, revoked_at=None).update(revoked_at=_now())
+            user = await User.filter(id=stored.user_id).select_for_update().first()
+            if user is not None:
+                user.token_version += 1
+                await user.save(update_fields=["token_version", "updated_at"])
             reused = True
         else:
             user = await User.get(id=stored.user_id)
@@ -347,7 +353,7 @@ async def refresh_session(refresh_token: str) -> Session:
             session = await _open_session(user, family_id=stored.family_id)
     if reused:
         # Raised after the transaction commits so the family revocation is kept.
-        logger.warning("refresh token reused; family revoked", extra={"family_id": str(stored.family_id)})
+        logger.warning("refresh token reused; all sessions revoked", extra={"user_id": str(stored.user_id)})
         raise ValidationFailed.single("refreshToken", "REFRESH_TOKEN_REUSED")
     return session
 

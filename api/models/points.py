@@ -50,4 +50,6 @@ class LedgerEntry(Model):
         indexes = (
             ("courier_id", "created_at"),
             ("jurisdiction_id", "kind", "created_at"),
+            # Leaderboards exclude revoked awards: the ADJUSTMENT rows that carry a report id.
+            ("kind", "report_id"),
         )

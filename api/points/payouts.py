@@ -126,7 +126,9 @@ async def record_adjustment(
         if courier is None:
             raise NotFound()
         balance = await balance_of(courier.id)
-        if balance + amount < 0:
+        # A deduction may not take the balance below zero, but a credit is always allowed,
+        # also while a revoked award has left the balance negative.
+        if amount < 0 and balance + amount < 0:
             raise ValidationFailed.single("amount", "BALANCE_INSUFFICIENT", balance=balance)
 
         entry = await LedgerEntry.create(

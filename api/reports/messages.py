@@ -20,6 +20,10 @@ register_messages(
             "位置坐标无效：纬度须在-90到90之间，经度须在-180到180之间。",
             "The location is invalid: latitude must be -90 to 90 and longitude -180 to 180.",
         ),
+        "LOCATION_NO_FIX": (
+            "没有获取到定位（坐标为0,0），请打开手机定位后重试。",
+            "No location fix was received (the point is 0,0); turn on the phone's location and try again.",
+        ),
         "ACCURACY_INVALID": (
             "定位精度须为0到{max}米之间的数值。",
             "The location accuracy must be a number of metres from 0 to {max}.",

@@ -174,6 +174,9 @@ async def _validate(courier: Principal, data: SubmissionInput) -> Category:
         problems.append(FieldProblem("address", "ADDRESS_TOO_LONG", {"max": MAX_ADDRESS}))
     if not is_valid_point(data.latitude, data.longitude):
         problems.append(FieldProblem("location", "COORDINATES_INVALID"))
+    elif data.latitude == 0 and data.longitude == 0:
+        # What a phone sends when it has no fix; a real report is never in the Gulf of Guinea.
+        problems.append(FieldProblem("location", "LOCATION_NO_FIX"))
     if data.accuracy_m is not None and not (math.isfinite(data.accuracy_m) and 0 <= data.accuracy_m <= MAX_ACCURACY_M):
         problems.append(FieldProblem("location.accuracyM", "ACCURACY_INVALID", {"max": MAX_ACCURACY_M}))
     if problems:

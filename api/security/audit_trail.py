@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,12 +60,26 @@ class AdminActionAudit(SchemaExtension):
             return result
         if request_id and await AuditEntry.filter(request_id=request_id).count() > before:
             return result
+        arguments = _identifying_arguments(kwargs)
+        target_id = arguments.get("id") or next(iter(arguments.values()), info.field_name)
         await audit.record(
             jurisdiction_id=admin.jurisdiction_id,
             actor_id=admin.user_id,
             action=f"mutation.{info.field_name}",
-            target_type="mutation",
-            target_id=info.field_name,
-            detail={"operation": info.operation.name.value if info.operation.name else None},
+            # The object the mutation is named after: reportClassify acts on a report.
+            target_type=re.match(r"[a-z]+", info.field_name).group(0) if arguments else "mutation",
+            target_id=target_id,
+            detail={"operation": info.operation.name.value if info.operation.name else None, "arguments": arguments},
         )
         return result
+
+
+# Arguments that say which object an admin acted on; free text and inputs are left out
+# because they may carry personal details.
+# The names are GraphQL's, because this hook sees the arguments before Strawberry converts them.
+_IDENTIFYING_ARGUMENTS = ("id", "reportId", "userId", "linkId", "courierId", "departmentId",
+                          "categoryId", "endpointId", "categoryCode")
+
+
+def _identifying_arguments(kwargs: dict[str, Any]) -> dict[str, str]:
+    return {name: str(kwargs[name]) for name in _IDENTIFYING_ARGUMENTS if kwargs.get(name) is not None}
