@@ -339,7 +339,7 @@ class Migration(migrations.Migration):
                 ('reference', fields.CharField(null=True, max_length=128)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'points_ledger', 'app': 'models', 'unique_together': (('report_id', 'kind'), ('jurisdiction_id', 'reference')), 'indexes': [Index(fields=['courier_id', 'created_at']), Index(fields=['jurisdiction_id', 'kind', 'created_at'])], 'pk_attr': 'id', 'table_description': "One signed change of a courier's points (1 point = 1 yuan)."},
+            options={'table': 'points_ledger', 'app': 'models', 'unique_together': (('report_id', 'kind'), ('jurisdiction_id', 'reference')), 'indexes': [Index(fields=['courier_id', 'created_at']), Index(fields=['jurisdiction_id', 'kind', 'created_at']), Index(fields=['kind', 'report_id'])], 'pk_attr': 'id', 'table_description': "One signed change of a courier's points (1 point = 1 yuan)."},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from argon2 import PasswordHasher
@@ -19,12 +20,17 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+async def hash_password(password: str) -> str:
+    """Hash in a worker thread: Argon2 takes about 0.1 s of CPU by design, which would stall the event loop."""
+    return await asyncio.to_thread(_hasher.hash, password)
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Check a password; with no hash, spend the same time and return False."""
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Check a password in a worker thread; with no hash, spend the same time and return False."""
+    return await asyncio.to_thread(_verify, password_hash, password)
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -80,7 +80,7 @@ async def register_courier(
         raise ValidationFailed(problems)
 
     assert normal_id is not None and id_hash is not None and name is not None
-    password_hash = hash_password(password)
+    password_hash = await hash_password(password)
     try:
         async with in_transaction():
             user = await User.create(
@@ -174,7 +174,7 @@ async def _create_staff_account(
     if problems:
         raise ValidationFailed(problems)
 
-    password_hash = hash_password(password)
+    password_hash = await hash_password(password)
     try:
         async with in_transaction():
             user = await User.create(
@@ -290,7 +290,7 @@ async def login(*, account: str, password: str, client_address: str) -> Session:
 
     phone = normalise_phone(account)
     user = await (User.get_or_none(phone=phone) if phone else User.get_or_none(username=account.strip()))
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
         window = settings.login_failure_window_seconds
         await counter.record_failure(account_key, window)
         await counter.record_failure(address_key, window)
@@ -302,7 +302,7 @@ async def login(*, account: str, password: str, client_address: str) -> Session:
     await counter.reset(account_key)
 
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password(password)
         await user.save(update_fields=["password_hash"])
     session = await _open_session(user, family_id=uuid.uuid4())
     logger.info("login succeeded", extra={"user_id": str(user.id)})

@@ -90,7 +90,7 @@ async def create_client(
         raise ValidationFailed(problems)
 
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    secret_hash = hash_password(secret)
+    secret_hash = await hash_password(secret)
     async with in_transaction():
         client = await IntegratorClient.create(
             jurisdiction_id=admin.jurisdiction_id,
@@ -126,7 +126,7 @@ async def rotate_secret(actor: Principal | None, client_uuid: uuid.UUID) -> Issu
     """Replace a client's secret. The old secret and every token issued under it stop working at once."""
     admin = require_role(actor, Role.ADMIN)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    secret_hash = hash_password(secret)
+    secret_hash = await hash_password(secret)
     async with in_transaction():
         client = await _client_in_reach(admin, client_uuid)
         if client.revoked_at is not None:
@@ -185,7 +185,7 @@ async def _principal_of(client: IntegratorClient) -> IntegratorPrincipal:
 async def authenticate_credentials(client_id: str, secret: str) -> IntegratorClient | None:
     """Check a client id and secret. Unknown ids cost the same time as wrong secrets."""
     client = await IntegratorClient.get_or_none(client_id=client_id)
-    valid = verify_password(client.secret_hash if client else None, secret)
+    valid = await verify_password(client.secret_hash if client else None, secret)
     if client is None or not valid or client.revoked_at is not None:
         return None
     await IntegratorClient.filter(id=client.id).update(last_used_at=_now())

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.config import get_settings
 from api.errors import AppError, ErrorCode, ValidationFailed
 
 from api.resolvers.audit import AuditQuery
@@ -24,6 +28,7 @@ from api.resolvers.subscriptions import EventsMutation, EventsQuery, EventsSubsc
 from api.resolvers.webhooks import WebhooksMutation, WebhooksQuery
 from api.observability.extension import MetricsExtension
 from api.security.extensions import security_extensions
+from api.security.limits import QueryCostLimiter, query_cost_rule
 
 logger = logging.getLogger("api.graphql")
 unexpected_logger = logging.getLogger("api.unexpected")
@@ -90,6 +95,22 @@ class _SharedRuleQueryCostLimiter(QueryCostLimiter):
         self.rule = _query_cost_rule(settings.graphql_max_depth, settings.graphql_max_aliases)
 
 
+class _ValidDocumentParserCache(ParserCache):
+    """ParserCache that leaves a document with a syntax error to strawberry's own parse step.
+
+    Raised from the extension hook, the syntax error would bypass the error
+    handling that counts it in fxx_graphql_errors_total.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            pass
+        yield
+
+
 def build_schema(extensions: list | None = None) -> strawberry.Schema:
     """Build the schema; without an explicit list it runs the metrics extension and every security extension."""
     # Batching stays off: StrawberryConfig.batching_config is None, so a JSON array body is rejected.
@@ -100,7 +121,7 @@ def build_schema(extensions: list | None = None) -> strawberry.Schema:
     defaults = [
         MetricsExtension,
         *(_SharedRuleQueryCostLimiter if e is QueryCostLimiter else e for e in security_extensions()),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: _ValidDocumentParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
     ]
     chosen = defaults if extensions is None else extensions

@@ -7,6 +7,7 @@
 - ``documents``: the GraphQL documents the scenario sends.
 - ``people``: generated couriers, staff, photos with EXIF and phone locations in GCJ-02.
 - ``plan``: what happens during the day, decided before it starts.
-- ``day``: the day itself, step by step.
+- ``day``: the morning: set-up, registration, the shift-start logins and the reports.
+- ``work``: the afternoon: departments, the back office's triage, verification and payouts, the gate.
 - ``checks`` and ``summary``: the invariants and the street-office manager's summary.
 """

@@ -173,7 +173,7 @@ async def _pay_top_couriers(state: State) -> None:
     )
     payable = [(balance, courier_id) for balance, courier_id in balances[:3] if balance > 0]
     for number, (balance, courier_id) in enumerate(payable, start=1):
-        # The first is paid in full, the others in part, as the finance office pays in round sums.
+        # The first is paid in full and the others in part, so that both kinds of payout occur.
         amount = balance if number == 1 else max(1, balance // 2)
         payload = await api.mutate(admin, doc.PAYOUT, {"input": {
             "courierId": courier_id, "amount": amount, "reference": f"WXPAY-{state.run_id}-{number}",
