@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Ed25519 private key in PEM; the public key is derived from it.
     jwt_private_key: str = ""
     jwt_key_id: str = ""
+    # Public keys (PEM) of retired signing keys, still accepted until their tokens expire.
+    # Their kid is derived from the key, so leave jwt_key_id empty when rotating.
+    jwt_previous_public_keys: list[str] = Field(default_factory=list)
     jwt_issuer: str = "fengxingxia"
     jwt_audience: str = "fengxingxia-api"
     access_token_minutes: int = Field(default=15, ge=1, le=120)

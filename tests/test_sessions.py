@@ -199,3 +199,33 @@ async def test_token_header_carries_key_id_and_claims(client, catalogue):
     assert header["kid"] == signing_key().key_id
     assert {"iss", "aud", "sub", "exp", "iat", "jti", "role", "scope"} <= set(claims)
     assert claims["exp"] - claims["iat"] == get_settings().access_token_minutes * 60
+
+
+async def test_retired_signing_key_still_verifies(client, catalogue, monkeypatch):
+    from cryptography.hazmat.primitives import serialization
+
+    from api.auth import tokens
+
+    courier = await factories.active_courier(client)
+    settings = get_settings()
+    old_pem = settings.jwt_private_key
+    old_public = signing_key().public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    new_pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+    monkeypatch.setattr(settings, "jwt_private_key", new_pem)
+    monkeypatch.setattr(settings, "jwt_previous_public_keys", [old_public])
+    old_token_works = await client.execute(ME, token=courier.access_token)
+    fresh = await factories.login(client, courier.login)
+    jwks = (await client.http.get("/.well-known/jwks.json")).json()
+    monkeypatch.setattr(settings, "jwt_previous_public_keys", [])
+    old_token_retired = await client.execute(ME, token=courier.access_token)
+
+    assert old_token_works.data["me"]["id"] == courier.user_id
+    assert jwt.get_unverified_header(fresh.access_token)["kid"] == tokens.signing_key().key_id
+    assert [key["kid"] for key in jwks["keys"]] == [tokens.signing_key().key_id, tokens.derived_key_id(
+        serialization.load_pem_private_key(old_pem.encode(), None).public_key())]
+    assert old_token_retired.error_reason == "TOKEN_INVALID"

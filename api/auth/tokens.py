@@ -33,14 +33,42 @@ def _signing_key(pem: str, configured_key_id: str) -> SigningKey:
     if not isinstance(private_key, Ed25519PrivateKey):
         raise ValueError("FXX_JWT_PRIVATE_KEY must be an Ed25519 private key in PEM")
     public_key = private_key.public_key()
+    return SigningKey(configured_key_id or derived_key_id(public_key), private_key, public_key)
+
+
+def derived_key_id(public_key: Ed25519PublicKey) -> str:
+    """The default ``kid``: the first 16 hex digits of the SHA-256 of the raw public key."""
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    key_id = configured_key_id or hashlib.sha256(raw).hexdigest()[:16]
-    return SigningKey(key_id, private_key, public_key)
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 def signing_key(settings: Settings | None = None) -> SigningKey:
     settings = settings or get_settings()
     return _signing_key(settings.jwt_private_key, settings.jwt_key_id)
+
+
+@lru_cache
+def _previous_keys(pems: tuple[str, ...]) -> dict[str, Ed25519PublicKey]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for pem in pems:
+        public_key = serialization.load_pem_public_key(pem.encode())
+        if not isinstance(public_key, Ed25519PublicKey):
+            raise ValueError("FXX_JWT_PREVIOUS_PUBLIC_KEYS must list Ed25519 public keys in PEM")
+        keys[derived_key_id(public_key)] = public_key
+    return keys
+
+
+def verification_keys(settings: Settings | None = None) -> dict[str, Ed25519PublicKey]:
+    """Every key that may have signed a live token, by ``kid``: the current one and the retired ones.
+
+    Rotation: make the new private key current and move the old public key to
+    FXX_JWT_PREVIOUS_PUBLIC_KEYS for at least one access-token lifetime.
+    """
+    settings = settings or get_settings()
+    current = signing_key(settings)
+    keys = dict(_previous_keys(tuple(settings.jwt_previous_public_keys)))
+    keys[current.key_id] = current.public_key
+    return keys
 
 
 @dataclass(frozen=True)
@@ -91,14 +119,15 @@ def verify_signed_claims(token: str) -> dict:
     Raises UNAUTHENTICATED with reason TOKEN_EXPIRED or TOKEN_INVALID.
     """
     settings = get_settings()
-    key = signing_key(settings)
+    keys = verification_keys(settings)
     try:
         header = jwt.get_unverified_header(token)
-        if header.get("alg") != ALGORITHM or header.get("kid") != key.key_id:
+        public_key = keys.get(header.get("kid")) if isinstance(header.get("kid"), str) else None
+        if header.get("alg") != ALGORITHM or public_key is None:
             raise Unauthenticated("TOKEN_INVALID")
         return jwt.decode(
             token,
-            key.public_key,
+            public_key,
             algorithms=[ALGORITHM],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
@@ -141,8 +170,12 @@ def hash_refresh_token(token: str) -> str:
 
 
 def public_jwks(settings: Settings | None = None) -> dict:
-    """The verification key as a JWK set, for other services that check our tokens."""
-    key = signing_key(settings)
-    jwk = jwt.algorithms.OKPAlgorithm.to_jwk(key.public_key, as_dict=True)
-    jwk.update({"kid": key.key_id, "use": "sig", "alg": ALGORITHM})
-    return {"keys": [jwk]}
+    """The verification keys as a JWK set (current first), for other services that check our tokens."""
+    keys = verification_keys(settings)
+    current = signing_key(settings).key_id
+    published = []
+    for key_id in sorted(keys, key=lambda kid: kid != current):
+        jwk = jwt.algorithms.OKPAlgorithm.to_jwk(keys[key_id], as_dict=True)
+        jwk.update({"kid": key_id, "use": "sig", "alg": ALGORITHM})
+        published.append(jwk)
+    return {"keys": published}

@@ -37,15 +37,19 @@ def visible_reports(principal: Principal) -> QuerySet[Report]:
 
 
 def _department_reach(department_id: int, jurisdiction_id: int) -> Q:
-    as_owner = Q(
-        id__in=Subquery(_active_dispatches(department_id, DispatchRole.OWNER).values("report_id")),
-        category_id__in=Subquery(Grant.filter(department_id=department_id).values("category_id")),
+    # One IN over the department's dispatches, not an OR of two: PostgreSQL turns a single
+    # IN into a semi-join that uses the report_id index, while an OR of two IN subqueries
+    # scanned all of a department's dispatches for every candidate report (about 460 s for one
+    # lookup among 1,000,000 reports, measured with bench/load.py).
+    reach = ReportDispatch.filter(department_id=department_id, active=True).filter(
+        Q(role=DispatchRole.OWNER, report__category_id__in=Subquery(
+            Grant.filter(department_id=department_id).values("category_id")
+        ))
+        | Q(role=DispatchRole.COMMUNITY, report__category_id__in=Subquery(
+            Category.filter(jurisdiction_id=jurisdiction_id, private=False).values("id")
+        ))
     )
-    as_community = Q(
-        id__in=Subquery(_active_dispatches(department_id, DispatchRole.COMMUNITY).values("report_id")),
-        category_id__in=Subquery(Category.filter(jurisdiction_id=jurisdiction_id, private=False).values("id")),
-    )
-    return as_owner | as_community
+    return Q(id__in=Subquery(reach.values("report_id")))
 
 
 def _active_dispatches(department_id: int, role: DispatchRole) -> QuerySet[ReportDispatch]:
