@@ -46,6 +46,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="PostgreSQL server to create a fresh database on, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", metavar="URL", help="Redis for events and rate limits, e.g. redis://127.0.0.1:6379/0")
     parser.add_argument("--s3", action="store_true", help="store media on a SeaweedFS server started for the run")
+    parser.add_argument("--no-timing-check", action="store_true",
+                        help="report the shift-start emergency latency without judging it (for loaded test machines)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the day's plan (default 2026)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the run's folder (server log, database) and PostgreSQL database afterwards")
@@ -67,7 +69,10 @@ async def play(args: argparse.Namespace, deployment: services.Deployment, starte
     api = Api(deployment.base_url)
     run_id = secrets.token_hex(3)
     # The plan follows --seed. Client addresses differ per run, so runs sharing a Redis do not share rate limits.
-    state = day.State(api=api, plan=Plan(couriers=0), rng=random.Random(args.seed), run_id=run_id)
+    state = day.State(
+        api=api, plan=Plan(couriers=0), rng=random.Random(args.seed), run_id=run_id,
+        judge_timing=not args.no_timing_check,
+    )
     addresses = AddressPool(random.Random())
     try:
         await day.set_up_back_office(state, deployment.admin_password, addresses)

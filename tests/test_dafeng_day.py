@@ -26,7 +26,8 @@ from examples.dafeng.plan import Plan, PlannedReport
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SCENARIO = REPOSITORY / "examples" / "dafeng_day.py"
-SMALL_DAY = ["--couriers", "6", "--reports", "30"]
+# Timing is not judged here: tests assert behaviour, and the suite shares the machine's cores.
+SMALL_DAY = ["--couriers", "6", "--reports", "30", "--no-timing-check"]
 TIMEOUT_SECONDS = 300
 INVARIANTS = (
     "every report routed or in triage",

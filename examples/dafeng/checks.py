@@ -349,6 +349,11 @@ def check_emergency_during_login_rush(state: State) -> CheckResult:
         + ("never" if shift.emergency_seconds is None else f"{shift.emergency_seconds * 1000:.0f} ms")
         + f", limit {limit * 1000:.0f} ms"
     )
+    if not state.judge_timing:
+        result.detail += " (not judged: --no-timing-check)"
+        if shift.emergency_seconds is None:
+            result.failures.append("the heat-stroke report never reached the hospital team")
+        return result
     if shift.emergency_seconds is None or shift.emergency_seconds > limit:
         result.failures.append(
             "the heat-stroke report waited for the logins: the server did nothing else while it checked passwords"
