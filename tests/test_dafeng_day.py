@@ -54,7 +54,8 @@ def assert_green_day(result: subprocess.CompletedProcess[str], setting: str) -> 
     output = result.stdout
     invariants = output[output.find("Invariants:"):] if "Invariants:" in output else ""
     # The invariants section when the day got that far, else the ends of its output and of the server log.
-    explanation = invariants or output[-3000:] + result.stderr[-3000:]
+    stopped = [line for line in result.stderr.splitlines() if "the day stopped" in line or "ERROR" in line]
+    explanation = invariants or "\n".join([output[-3000:], *stopped[:20], result.stderr[-2000:]])
     for invariant in INVARIANTS:
         assert f"PASS  {invariant}" in output, explanation
     assert f"Result: {len(INVARIANTS)} invariants passed, 0 failed" in output, explanation
