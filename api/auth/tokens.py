@@ -37,7 +37,7 @@ def _signing_key(pem: str, configured_key_id: str) -> SigningKey:
 
 
 def derived_key_id(public_key: Ed25519PublicKey) -> str:
-    """The default ``kid``: the first 16 hex digits of the SHA-256 of the raw public key."""
+    """Return the default ``kid``: the first 16 hex digits of the SHA-256 of the raw public key."""
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -59,7 +59,7 @@ def _previous_keys(pems: tuple[str, ...]) -> dict[str, Ed25519PublicKey]:
 
 
 def verification_keys(settings: Settings | None = None) -> dict[str, Ed25519PublicKey]:
-    """Every key that may have signed a live token, by ``kid``: the current one and the retired ones.
+    """Return every key that may have signed a live token, by ``kid``: the current one and the retired ones.
 
     Rotation: make the new private key current and move the old public key to
     FXX_JWT_PREVIOUS_PUBLIC_KEYS for at least one access-token lifetime.
@@ -170,7 +170,7 @@ def hash_refresh_token(token: str) -> str:
 
 
 def public_jwks(settings: Settings | None = None) -> dict:
-    """The verification keys as a JWK set (current first), for other services that check our tokens."""
+    """Return the verification keys as a JWK set (current first), for other services that check our tokens."""
     keys = verification_keys(settings)
     current = signing_key(settings).key_id
     published = []

@@ -74,7 +74,7 @@ class AdminActionAudit(SchemaExtension):
         return result
 
 
-# Arguments that say which object an admin acted on; free text and inputs are left out
+# Arguments that identify the object an admin acted on; free text and inputs are left out
 # because they may carry personal details.
 # The names are GraphQL's, because this hook sees the arguments before Strawberry converts them.
 _IDENTIFYING_ARGUMENTS = ("id", "reportId", "userId", "linkId", "courierId", "departmentId",
