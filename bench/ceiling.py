@@ -46,11 +46,12 @@ MY_REPORTS_SQL = (
     'ORDER BY "created_at" DESC,"id" DESC LIMIT $3'
 )
 QUEUE_SQL = (
-    f'SELECT {REPORT_COLUMNS} FROM "report" WHERE "jurisdiction_id"=$1 AND (("id" IN (SELECT "report_id" "report_id" '
-    'FROM "report_dispatch" WHERE "department_id"=$2 AND "role"=$3 AND "active"=$4) AND "category_id" IN '
-    '(SELECT "category_id" "category_id" FROM "category_grant" WHERE "department_id"=$5)) OR ("id" IN '
-    '(SELECT "report_id" "report_id" FROM "report_dispatch" WHERE "department_id"=$6 AND "role"=$7 AND "active"=$8) '
-    'AND "category_id" IN (SELECT "id" "id" FROM "category" WHERE "jurisdiction_id"=$9 AND "private"=$10))) '
+    f'SELECT {REPORT_COLUMNS} FROM "report" WHERE "jurisdiction_id"=$1 AND "id" IN (SELECT "d"."report_id" '
+    'FROM "report_dispatch" "d" JOIN "report" "r" ON "r"."id"="d"."report_id" '
+    'WHERE "d"."department_id"=$2 AND "d"."active"=$4 AND "d"."department_id"=$6 AND "d"."active"=$8 AND '
+    '(("d"."role"=$3 AND "r"."category_id" IN (SELECT "category_id" FROM "category_grant" WHERE "department_id"=$5)) '
+    'OR ("d"."role"=$7 AND "r"."category_id" IN (SELECT "id" FROM "category" WHERE "jurisdiction_id"=$9 '
+    'AND "private"=$10)))) '
     'AND "status" IN ({statuses}) ORDER BY "created_at" DESC,"id" DESC LIMIT ${limit}'
 )
 CATEGORY_SQL = (
