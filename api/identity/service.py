@@ -79,7 +79,9 @@ async def register_courier(
     if problems:
         raise ValidationFailed(problems)
 
-    assert normal_id is not None and id_hash is not None and name is not None
+    assert normal_id is not None
+    assert id_hash is not None
+    assert name is not None
     password_hash = await hash_password(password)
     try:
         async with in_transaction():
@@ -221,7 +223,7 @@ async def create_admin(*, jurisdiction_code: str, real_name: str, username: str,
     )
 
 
-# Which status changes an admin may make, from which current statuses.
+# Status changes an admin may make: action -> (statuses it may start from, resulting status).
 _STATUS_TRANSITIONS: dict[str, tuple[set[UserStatus], UserStatus]] = {
     "approve": ({UserStatus.PENDING}, UserStatus.ACTIVE),
     "reject": ({UserStatus.PENDING}, UserStatus.REJECTED),

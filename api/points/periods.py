@@ -62,9 +62,11 @@ def period_of(board: Board, year: int, half: int | None, time_zone: str = BEIJIN
 
 
 def period_containing(board: Board, moment: datetime, time_zone: str = BEIJING) -> Period:
-    """The period of this board that contains an aware moment."""
+    """Return the period of this board that contains an aware moment."""
     local = moment.astimezone(ZoneInfo(time_zone))
-    half = None if board is Board.YEAR else (1 if local.month <= 6 else 2)
+    half = None
+    if board is not Board.YEAR:
+        half = 1 if local.month <= 6 else 2
     return period_of(board, local.year, half, time_zone)
 
 
